@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+
+const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Tests run the TypeScript sources of @coorchat/shared directly, without a build step.
+const alias = [
+  { find: /^@coorchat\/shared$/, replacement: fromRoot('./shared/src/index.ts') },
+  { find: /^@coorchat\/shared\/(.*)$/, replacement: fromRoot('./shared/src/$1/index.ts') },
+];
+
+const WORKSPACES = ['shared', 'gateway', 'persistence-service', 'retention-service'] as const;
+
+/** Each workspace has a fast `unit` project and an `integration` project against real services. */
+function projectsFor(workspace: string): TestProjectInlineConfiguration[] {
+  return [
+    {
+      extends: true,
+      test: { name: `${workspace}:unit`, include: [`${workspace}/test/unit/**/*.test.ts`] },
+    },
+    {
+      extends: true,
+      test: {
+        name: `${workspace}:integration`,
+        include: [`${workspace}/test/integration/**/*.test.ts`],
+        globalSetup: [fromRoot('./shared/src/testing/global-setup.ts')],
+        testTimeout: 30_000,
+        hookTimeout: 60_000,
+      },
+    },
+  ];
+}
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: WORKSPACES.flatMap(projectsFor),
+    passWithNoTests: false,
+  },
+});
