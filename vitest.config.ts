@@ -3,12 +3,8 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 
 const fromRoot = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-// Tests run the TypeScript sources of @coorchat/shared directly, without a build step.
-const alias = [
-  { find: /^@coorchat\/shared$/, replacement: fromRoot('./shared/src/index.ts') },
-  { find: /^@coorchat\/shared\/(.*)$/, replacement: fromRoot('./shared/src/$1/index.ts') },
-];
-
+// Workspace packages export a "source" condition pointing at their TypeScript sources, so tests
+// (like `node --conditions=source --import tsx`) run without a build step.
 const WORKSPACES = ['shared', 'gateway', 'persistence-service', 'retention-service'] as const;
 
 /** Each workspace has a fast `unit` project and an `integration` project against real services. */
@@ -32,7 +28,8 @@ function projectsFor(workspace: string): TestProjectInlineConfiguration[] {
 }
 
 export default defineConfig({
-  resolve: { alias },
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
     projects: WORKSPACES.flatMap(projectsFor),
     passWithNoTests: false,
