@@ -31,7 +31,21 @@ export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
-    projects: WORKSPACES.flatMap(projectsFor),
+    projects: [
+      ...WORKSPACES.flatMap(projectsFor),
+      // Deployment artefacts (Dockerfiles, compose, k8s, CI) checked against the services' config schemas,
+      // plus `npm start` / `npm run demo` run as real processes (hence the global setup).
+      {
+        extends: true,
+        test: {
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          globalSetup: [fromRoot('./shared/src/testing/global-setup.ts')],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
     passWithNoTests: false,
   },
 });

@@ -12,6 +12,8 @@ export interface Subjects {
   readonly allPresence: string;
   /** Events that can never be stored, with the reason (persistence service). */
   deadLetter(channel: string): string;
+  /** Every dead-letter subject (captured by the dead-letter stream). */
+  readonly allDeadLetters: string;
   /** Request/reply queries answered by the persistence service. */
   query(name: string): string;
   /** Request/reply scatter-gather to every gateway. */
@@ -37,6 +39,7 @@ export function createSubjects(prefix: string): Subjects {
       `${prefix}.presence.${token(channel, 'channel')}.${token(agentId, 'agent id')}`,
     allPresence: `${prefix}.presence.>`,
     deadLetter: (channel) => `${prefix}.dlq.${token(channel, 'channel')}`,
+    allDeadLetters: `${prefix}.dlq.>`,
     query: (name) => `${prefix}.query.${token(name, 'query name')}`,
     gateway: (name) => `${prefix}.gateway.${token(name, 'gateway request')}`,
   };

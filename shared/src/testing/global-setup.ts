@@ -1,11 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { isNatsReachable, isPostgresReachable } from './test-env.js';
 
-/** True when a Docker engine (not just the client) answers. */
-function dockerEngineAvailable(): boolean {
+/**
+ * True when a container runtime answers, found the way testcontainers itself finds it (DOCKER_HOST,
+ * ~/.testcontainers.properties, the default socket, rootless/Podman/Colima sockets): a `docker` CLI
+ * is neither needed nor enough.
+ */
+async function containerRuntimeAvailable(): Promise<boolean> {
+  const { getContainerRuntimeClient } = await import('testcontainers');
   try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 });
+    await getContainerRuntimeClient();
     return true;
   } catch {
     return false;
@@ -24,7 +28,7 @@ export async function setup(_project: TestProject): Promise<void> {
   const needNats = !(await isNatsReachable());
   const needPg = !(await isPostgresReachable());
   if (!needNats && !needPg) return;
-  if (!dockerEngineAvailable()) {
+  if (!(await containerRuntimeAvailable())) {
     const missing = [needNats && 'NATS (NATS_URL)', needPg && 'PostgreSQL (DATABASE_URL)'].filter(Boolean);
     throw new Error(
       `integration tests need ${missing.join(' and ')}: none answers and no Docker engine is available for testcontainers`,

@@ -1,0 +1,4 @@
+export * from './relay-client.js';
+export * from './client-options.js';
+export * from './client-errors.js';
+export * from './backoff.js';
