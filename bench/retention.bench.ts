@@ -15,6 +15,7 @@ import { createScratchDatabase, testAdminDatabaseUrl, testNatsUrl, uniqueName, t
 import { migrateUp } from '@coorchat/persistence-service/migrator';
 import { messageEvent, publishEvents, startPersistence } from '@coorchat/persistence-service/testing';
 import { cutoffFor, RetentionRunner, type FinishedRunReport } from '@coorchat/retention-service';
+import { median } from './bench-support.js';
 import type { BenchFigure, BenchReport } from './report.js';
 
 const CHANNELS = 10;
@@ -151,12 +152,6 @@ async function measurePurge(template: ScratchDatabase, now: Date): Promise<Bench
   ];
 }
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
 interface IngestRounds {
   /** Ingest rates (msg/s) without and during a purge. */
   alone: number[];
@@ -208,8 +203,8 @@ async function ingestRounds(template: ScratchDatabase, now: Date, batchPauseMs: 
       // The first start creates the stream and the durable consumer.
       await (await start()).stop();
       const rounds: IngestRounds = { alone: [], during: [], purges: [] };
-      for (let round = 0; round < ROUNDS; round++) {
-        rounds.alone.push(await ingestRate(`alone-${round}`));
+      const alone = async (round: number) => rounds.alone.push(await ingestRate(`alone-${round}`));
+      const during = async (round: number) => {
         const stop = new AbortController();
         let purge: Promise<Purged> | undefined;
         rounds.during.push(
@@ -219,6 +214,16 @@ async function ingestRounds(template: ScratchDatabase, now: Date, batchPauseMs: 
         );
         stop.abort();
         rounds.purges.push(await purge!);
+      };
+      // Odd rounds run the purge phase first, so neither side always runs second.
+      for (let round = 0; round < ROUNDS; round++) {
+        if (round % 2 === 0) {
+          await alone(round);
+          await during(round);
+        } else {
+          await during(round);
+          await alone(round);
+        }
       }
       return rounds;
     } finally {
@@ -266,7 +271,7 @@ export async function run(): Promise<BenchReport> {
       title: 'Retention: batched purge, and persistence ingest during a purge',
       notes: [
         `${CHANNELS} channels, ${fmt(EXPIRED_ROWS)} expired + ${fmt(KEPT_ROWS)} kept messages (~250 B jsonb, 3 indexes), seeded in ${seedSeconds.toFixed(0)} s; every measurement on its own copy of that database.`,
-        `Ingest: the persistence service in-process (its defaults, BATCH_SIZE 500) started on a backlog of ${fmt(INGEST_EVENTS)} events published beforehand, rate from its first stored row to its last; ${ROUNDS} alternating rounds (alone, during a purge) per pause, medians. Each purge starts with its ingest and is stopped when the ingest is done.`,
+        `Ingest: the persistence service in-process (its defaults, BATCH_SIZE 500) started on a backlog of ${fmt(INGEST_EVENTS)} events published beforehand, rate from its first stored row to its last; ${ROUNDS} rounds per pause alternating the order (alone then during a purge, then the reverse), medians. Each purge starts with its ingest and is stopped when the ingest is done.`,
         ...ingest.notes,
         'NATS, PostgreSQL, the persistence service and the purge share the same 2 cores.',
       ],

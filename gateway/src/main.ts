@@ -4,16 +4,11 @@
  * `node gateway/dist/main.js --help` lists the environment variables.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, GatewayEnv } from '@coorchat/shared';
+import { ConfigError, envHelp, GatewayEnv, installGracefulShutdown } from '@coorchat/shared';
 import { buildGateway } from './app.js';
 import { loadGatewayConfig } from './config.js';
 
 function usage(): string {
-  const rows = Object.entries(GatewayEnv.properties).map(([name, schema]) => {
-    const { default: fallback, description } = schema as { default?: unknown; description?: string };
-    const shown = fallback === undefined || fallback === '' ? '' : ` (default ${JSON.stringify(fallback)})`;
-    return `  ${name.padEnd(26)}${description ?? ''}${shown}`;
-  });
   return [
     'usage: node gateway/dist/main.js [--help]',
     '',
@@ -22,7 +17,7 @@ function usage(): string {
     'instead be read from the file named by <NAME>_FILE (CHANNEL_TOKENS_FILE, JWT_SECRET_FILE).',
     '',
     'Environment:',
-    ...rows,
+    envHelp(GatewayEnv),
     '',
     'SIGTERM/SIGINT: refuse new connections, announce every agent as left, close clients with 1012,',
     'drain NATS, exit 0 — or exit 1 after SHUTDOWN_TIMEOUT_MS or on a second signal.',
@@ -49,37 +44,15 @@ async function main(): Promise<void> {
   if (config.auth.channelTokens.length === 0 && !config.auth.jwtSecret) {
     app.log.warn('neither CHANNEL_TOKENS nor JWT_SECRET is set: every connection will be refused');
   }
-  let stopping = false;
+  const shutdown = installGracefulShutdown({ log: app.log, timeoutMs: config.shutdownTimeoutMs, stop: () => app.close() });
 
   // With unlimited reconnects the connection only closes for good on a fatal error: let the
   // orchestrator restart us rather than serve without a bus.
   void app.gateway.bus.nc.closed().then((error) => {
-    if (stopping) return;
+    if (shutdown.stopping) return;
     app.log.fatal({ err: error }, 'NATS connection closed for good');
     process.exit(1);
   });
-
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      app.log.error({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    setTimeout(() => {
-      app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed');
-      process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
 
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

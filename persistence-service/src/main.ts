@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { envKeys, PersistenceEnv } from '@coorchat/shared';
+import { envHelp, installGracefulShutdown, PersistenceEnv } from '@coorchat/shared';
 import { loadPersistenceConfig } from './config/persistence-config.js';
 import { startPersistence } from './persistence-service.js';
 
@@ -14,15 +14,7 @@ const HELP = `usage: node persistence-service/dist/main.js [--help]
 Consumes relay events from the JetStream stream into PostgreSQL (run the migrations first:
 npm run migrate), answers the cold queries on <prefix>.query.<name>, serves /healthz, /readyz
 and /metrics. Configuration comes from the environment:
-${envKeys(PersistenceEnv)
-  .map((key) => {
-    const schema = PersistenceEnv.properties[key as keyof typeof PersistenceEnv.properties] as {
-      default?: unknown;
-      description?: string;
-    };
-    return `  ${key.padEnd(22)} ${schema.description ?? ''} (default: ${JSON.stringify(schema.default ?? '')})`;
-  })
-  .join('\n')}`;
+${envHelp(PersistenceEnv)}`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
@@ -34,38 +26,16 @@ async function main(): Promise<void> {
   const log = pino({ level: config.logLevel, name: 'persistence-service' });
   const service = await startPersistence(config, log);
 
-  let shuttingDown = false;
-  const shutdown = (signal: string) => {
-    if (shuttingDown) {
-      log.error({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    shuttingDown = true;
-    log.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => {
-      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed: exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
-    service.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  const shutdown = installGracefulShutdown({ log, timeoutMs: config.shutdownTimeoutMs, stop: () => service.stop() });
 
   // Losing NATS for good or the consumer loop crashing leaves nothing to serve: let the orchestrator restart us.
   void service.nc.closed().then((error) => {
-    if (shuttingDown) return;
+    if (shutdown.stopping) return;
     log.fatal({ err: error }, 'NATS connection closed');
     process.exit(1);
   });
   service.consumer.done.catch(() => {
-    if (shuttingDown) return;
+    if (shutdown.stopping) return;
     process.exit(1);
   });
 }

@@ -5,6 +5,7 @@
  * released, exit 0; a second signal or SHUTDOWN_TIMEOUT_MS passing exits 1.
  */
 import { pino } from 'pino';
+import { envHelp, installGracefulShutdown, RetentionEnv } from '@coorchat/shared';
 import { loadRetentionConfigOrExit } from './config/retention-config.js';
 import { createRetentionService } from './retention-service.js';
 
@@ -13,7 +14,10 @@ const HELP = `usage: node retention-service/dist/main.js [--help]
 Runs the retention service: purges expired messages and closed agent sessions (and finished
 tasks when RETENTION_PURGE_TASKS=true) on the RETENTION_CRON schedule, serves /healthz and
 /metrics on HOST:PORT. Configuration comes from the environment (see docs/retention.md).
-For a single run now, use the CLI: npm run retention -- --once [--dry-run]`;
+For a single run now, use the CLI: npm run retention -- --once [--dry-run]
+
+Environment:
+${envHelp(RetentionEnv)}`;
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
   console.log(HELP);
@@ -25,30 +29,14 @@ const config = loadRetentionConfigOrExit();
 const logger = pino({ level: config.logLevel, name: 'retention-service' });
 const service = createRetentionService(config, logger);
 
-let closing = false;
-async function shutdown(signal: string): Promise<void> {
-  if (closing) {
-    logger.error({ signal }, 'second signal: exiting now');
-    process.exit(1);
-  }
-  closing = true;
-  logger.info({ signal }, 'shutting down');
-  const deadline = setTimeout(() => {
-    logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed: exiting');
-    process.exit(1);
-  }, config.shutdownTimeoutMs);
-  deadline.unref();
-  try {
+installGracefulShutdown({
+  log: logger,
+  timeoutMs: config.shutdownTimeoutMs,
+  stop: async () => {
     await service.close();
     logger.info('shut down cleanly');
-    process.exit(0);
-  } catch (error) {
-    logger.error({ err: error }, 'shutdown failed');
-    process.exit(1);
-  }
-}
-process.on('SIGTERM', (s) => void shutdown(s));
-process.on('SIGINT', (s) => void shutdown(s));
+  },
+});
 
 try {
   const address = await service.app.listen({ host: config.host, port: config.port });

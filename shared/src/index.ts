@@ -17,3 +17,4 @@ export * from './config/persistence-config.schema.js';
 export * from './config/retention-config.schema.js';
 export * from './config/gateway-config.schema.js';
 export * from './config/config-reference.js';
+export * from './runtime/graceful-shutdown.js';

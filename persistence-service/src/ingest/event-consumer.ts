@@ -6,6 +6,7 @@ import { BatchCollector } from './batch-collector.js';
 import type { DeadLetterPublisher } from './dead-letter.js';
 import { decodeEvent, type DecodedEvent } from './event-decoder.js';
 import { isRejectedByDatabase, isWriteConflict } from './db-errors.js';
+import { retryDelay, sleep } from './retry.js';
 import type { PersistenceMetrics } from '../metrics/persistence-metrics.js';
 import type { PersistenceConfig } from '../config/persistence-config.js';
 
@@ -54,23 +55,6 @@ const WRITE_CONFLICT_ATTEMPTS = 3;
 
 /** Pause before re-opening the pull subscription after it ended on its own (consumer deleted, ...). */
 const RESUBSCRIBE_DELAY_MS = 1_000;
-
-/** Delay of the n-th consecutive retry (n ≥ 1): base doubled per failure, capped. */
-export function retryDelay(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * The durable pull consumer: batches of events written in one transaction and acked after the

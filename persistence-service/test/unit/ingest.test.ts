@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSubjects } from '@coorchat/shared';
 import { decodeEvent, UNKNOWN_CHANNEL } from '../../src/ingest/event-decoder.js';
 import { BatchCollector } from '../../src/ingest/batch-collector.js';
-import { retryDelay } from '../../src/ingest/event-consumer.js';
+import { retryDelay } from '../../src/ingest/retry.js';
 import { isDatabaseUnavailable, isRejectedByDatabase } from '../../src/ingest/db-errors.js';
 import { decodeCursor, encodeCursor } from '../../src/queries/cursor.js';
 import { nameBasedUuid } from '../../src/tasks/claim-conflict.js';

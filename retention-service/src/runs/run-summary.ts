@@ -1,6 +1,7 @@
 import type { RunReport } from './retention-runner.js';
 
 const count = (n: number) => n.toLocaleString('en-US');
+const duration = (ms: number) => (ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -13,7 +14,7 @@ export function formatRunSummary(report: RunReport): string {
   if (report.status === 'skipped') return `retention ${kind} skipped: ${report.reason}`;
   const id = report.runId === undefined ? '' : ` #${report.runId}`;
   const lines = [
-    `retention ${kind}${id} ${report.status} in ${(report.durationMs / 1000).toFixed(1)} s ` +
+    `retention ${kind}${id} ${report.status} in ${duration(report.durationMs)} ` +
       `(default cutoff ${report.cutoffDefault.toISOString()})`,
   ];
   if (report.error) lines.push(`error: ${report.error.message}${report.error.cause instanceof Error ? ` (${report.error.cause.message})` : ''}`);

@@ -44,3 +44,14 @@ export function configReferenceMarkdown(): string {
   }
   return lines.join('\n');
 }
+
+/** The environment section of a service's `--help`: one line per variable with its default. */
+export function envHelp(schema: TObject): string {
+  return Object.entries(schema.properties)
+    .map(([name, s]) => {
+      const { default: fallback, description } = s as { default?: unknown; description?: string };
+      const shown = fallback === undefined || fallback === '' ? '' : ` (default ${JSON.stringify(fallback)})`;
+      return `  ${name.padEnd(26)}${description ?? ''}${shown}`;
+    })
+    .join('\n');
+}

@@ -30,10 +30,6 @@ export function checkApplyOrder(manifests: readonly LoadedManifest[]): string[] 
     .map(({ file, doc }) => `${file} ${where(doc)}: namespace ${doc.metadata.namespace ?? '(none)'} is not ${namespace}`);
 }
 
-function containerPorts(template: PodTemplate): IContainer[] {
-  return template.spec.containers;
-}
-
 /** Selectors and references: every selector selects pods that exist, every reference names an object that exists. */
 export function checkSelectorsAndReferences(docs: readonly K8sObject[]): string[] {
   const problems: string[] = [];
@@ -53,7 +49,7 @@ export function checkSelectorsAndReferences(docs: readonly K8sObject[]): string[
     }
     for (const port of service.spec.ports ?? []) {
       const target = port.targetPort ?? port.port;
-      const served = selected.some((t) => containerPorts(t).some((c) => resolvePort(c, target) !== undefined && c.ports?.some((p) => p.containerPort === resolvePort(c, target))));
+      const served = selected.some((t) => t.spec.containers.some((c) => c.ports?.some((p) => p.containerPort === resolvePort(c, target))));
       if (!served) problems.push(`${where(service)}: targetPort ${target} is no container port of the selected pods`);
     }
   }

@@ -84,10 +84,7 @@ const METHODS: HubMethod[] = [
     minArgs: 2,
     maxArgs: 3,
     sendsMessage: false,
-    async invoke(call, [agentId, role, metadata]) {
-      const registration = await call.relay.register(call.connectionId, toRegistration(agentId, role, metadata));
-      return registration;
-    },
+    invoke: (call, [agentId, role, metadata]) => call.relay.register(call.connectionId, toRegistration(agentId, role, metadata)),
   },
   {
     name: 'SendMessage',
