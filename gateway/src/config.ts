@@ -15,6 +15,7 @@ export interface GatewayConfig {
     stream: string;
     subjectPrefix: string;
     streamMaxAgeHours: number;
+    streamReplicas: number;
     publishTimeoutMs: number;
     publishAttempts: number;
   };
@@ -60,6 +61,7 @@ export function toGatewayConfig(env: GatewayEnv): GatewayConfig {
       stream: env.NATS_STREAM,
       subjectPrefix: env.NATS_SUBJECT_PREFIX,
       streamMaxAgeHours: env.STREAM_MAX_AGE_HOURS,
+      streamReplicas: env.NATS_STREAM_REPLICAS,
       publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
       publishAttempts: env.PUBLISH_ATTEMPTS,
     },

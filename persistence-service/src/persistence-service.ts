@@ -62,11 +62,12 @@ export async function startPersistence(config: PersistenceConfig, logger?: Logge
   try {
     const jsm = await nc.jetstreamManager();
     const js = nc.jetstream();
-    await ensureStream(jsm, { name: config.stream, subjects: subjects.streamSubjects, maxAgeHours: config.streamMaxAgeHours });
+    await ensureStream(jsm, { name: config.stream, subjects: subjects.streamSubjects, maxAgeHours: config.streamMaxAgeHours, replicas: config.streamReplicas });
     await ensureStream(jsm, {
       name: config.dlqStream,
       subjects: [subjects.allDeadLetters],
       maxAgeHours: config.dlqMaxAgeHours,
+      replicas: config.streamReplicas,
     });
     orm = await MikroORM.init(createOrmConfig({ databaseUrl: config.databaseUrl, poolMax: config.dbPoolMax }));
     const db = orm;

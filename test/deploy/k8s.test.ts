@@ -118,12 +118,19 @@ describe('k8s manifests (kubectl apply -f k8s)', () => {
     expect(postgres.spec.template.spec.containers[0]!.image).toMatch(/^postgres:16/);
   });
 
-  it('expose the gateway through an Ingress with WebSocket-friendly timeouts', () => {
-    const ingress = byKind(docs, 'Ingress')[0]!;
-    const annotations = ingress.metadata.annotations ?? {};
-    for (const key of ['proxy-read-timeout', 'proxy-send-timeout']) {
-      expect(Number(annotations[`nginx.ingress.kubernetes.io/${key}`])).toBeGreaterThanOrEqual(3_600);
+  it('expose the agent-facing paths of the gateway (native /ws, /api, SignalR /agentHub) through Ingresses with WebSocket-friendly timeouts, and nothing else', () => {
+    const ingresses = byKind<{ spec: { rules: { http: { paths: { path: string; backend: { service: { name: string } } }[] } }[] } }>(docs, 'Ingress');
+    const paths = ingresses.flatMap((i) => i.spec.rules.flatMap((r) => r.http.paths));
+    expect(paths.map((p) => p.path).sort()).toEqual(['/agentHub', '/api', '/ws']);
+    expect(new Set(paths.map((p) => p.backend.service.name))).toEqual(new Set(['gateway']));
+    for (const ingress of ingresses) {
+      const annotations = ingress.metadata.annotations ?? {};
+      for (const key of ['proxy-read-timeout', 'proxy-send-timeout']) {
+        expect(Number(annotations[`nginx.ingress.kubernetes.io/${key}`]), `${ingress.metadata.name} ${key}`).toBeGreaterThanOrEqual(3_600);
+      }
     }
+    const signalr = ingresses.find((i) => i.spec.rules.some((r) => r.http.paths.some((p) => p.path === '/agentHub')))!;
+    expect(signalr.metadata.annotations?.['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
   });
 
   describe('network policies', () => {

@@ -39,7 +39,7 @@ export async function connectBus(config: GatewayConfig['nats'], gatewayId: strin
   try {
     const jsm = await nc.jetstreamManager();
     const subjects = createSubjects(config.subjectPrefix);
-    await ensureStream(jsm, { name: config.stream, subjects: subjects.streamSubjects, maxAgeHours: config.streamMaxAgeHours });
+    await ensureStream(jsm, { name: config.stream, subjects: subjects.streamSubjects, maxAgeHours: config.streamMaxAgeHours, replicas: config.streamReplicas });
     return {
       nc,
       js: nc.jetstream(),

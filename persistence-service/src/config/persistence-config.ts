@@ -12,6 +12,7 @@ export interface PersistenceConfig {
   host: string;
   port: number;
   streamMaxAgeHours: number;
+  streamReplicas: number;
   consumerName: string;
   batchSize: number;
   batchMaxWaitMs: number;
@@ -39,6 +40,7 @@ export function loadPersistenceConfig(env: NodeJS.ProcessEnv = process.env): Per
     host: e.HOST,
     port: e.PORT,
     streamMaxAgeHours: e.STREAM_MAX_AGE_HOURS,
+    streamReplicas: e.NATS_STREAM_REPLICAS,
     consumerName: e.CONSUMER_NAME,
     batchSize: e.BATCH_SIZE,
     batchMaxWaitMs: e.BATCH_MAX_WAIT_MS,

@@ -47,10 +47,26 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
+async function databaseAnswers(databaseUrl: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  try {
+    await client.connect();
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === '3D000') return false; // invalid_catalog_name: no such database
+    throw error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Creates the database named by the URL when it does not exist (through the `postgres` database). */
 export async function ensureDatabaseExists(databaseUrl: string): Promise<boolean> {
   const name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
   if (!name) throw new Error('DATABASE_URL names no database');
+  // A database that already answers needs nothing: managed servers often refuse connections to the
+  // `postgres` maintenance database, so only go there when the target is missing.
+  if (await databaseAnswers(databaseUrl)) return false;
   const admin = new pg.Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
   await admin.connect();
   try {

@@ -17,6 +17,12 @@ export const CommonEnv = {
   NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222', description: 'NATS server URL(s), comma separated' }),
   NATS_STREAM: Type.String({ default: 'COORCHAT', pattern: '^[A-Za-z0-9_-]+$', description: 'JetStream stream holding relay events' }),
   NATS_SUBJECT_PREFIX: Type.String({ default: 'coorchat', pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$', description: 'Prefix of every NATS subject' }),
+  NATS_STREAM_REPLICAS: Type.Integer({
+    minimum: 1,
+    maximum: 5,
+    default: 1,
+    description: 'Replicas of the streams a service creates (3 on a 3-node NATS cluster); an existing stream keeps its own',
+  }),
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
     default: 'info',
     description: 'pino log level',

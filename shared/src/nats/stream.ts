@@ -11,6 +11,8 @@ export interface EnsureStreamOptions {
   subjects: readonly string[];
   /** Messages older than this are discarded by the server; 0 keeps them until a limit is hit. */
   maxAgeHours: number;
+  /** Copies kept by a NATS cluster (1 on a single server). */
+  replicas?: number;
 }
 
 export function isStreamNotFound(error: unknown): boolean {
@@ -35,6 +37,7 @@ export async function ensureStream(jsm: JetStreamManager, options: EnsureStreamO
         storage: StorageType.File,
         duplicate_window: nanos(STREAM_DUPLICATE_WINDOW_MS),
         max_age: nanos(options.maxAgeHours * 3_600_000),
+        num_replicas: options.replicas ?? 1,
       });
     } catch (addError) {
       // Another process created it between our info and add: fall through to the existing stream.
