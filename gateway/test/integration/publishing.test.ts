@@ -45,7 +45,11 @@ describe('publishing to JetStream', () => {
     const visitor = await connectAgent(gateway, { role: 'visitor' });
     await visitor.client.close();
     const sub = bus.prefix + '.presence.alpha.' + visitor.agentId;
-    const left = await waitFor(() => bus.jsm.streams.getMessage(bus.stream, { last_by_subj: sub }).catch(() => null));
+    // The join is on the stream first; wait until the leave follows it.
+    const left = await waitFor(async () => {
+      const last = await bus.jsm.streams.getMessage(bus.stream, { last_by_subj: sub }).catch(() => null);
+      return last?.json<{ event: string }>().event === 'agent_left' ? last : null;
+    });
     expect(left.json()).toMatchObject({ kind: 'presence', event: 'agent_left', gatewayId: gateway.config.gatewayId, agent: { role: 'visitor' } });
   });
 
