@@ -3,7 +3,6 @@ import { performance } from 'node:perf_hooks';
 import {
   CLOSE_CODES,
   DEFAULT_PRIORITY,
-  RELAY_SYSTEM_SENDER_ID,
   RelayError,
   type AgentDescriptor,
   type ConnectedAgent,
@@ -15,7 +14,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AgentDirectory } from './agent-directory.js';
 import type { RelayConnection } from './connection.js';
 import { ConnectionRegistry, type ConnectionEntry } from './connection-registry.js';
-import type { Principal } from './principal.js';
+import { assertMayRegister, type Principal } from './principal.js';
 import { TokenBucket } from './token-bucket.js';
 import type { AgentRegistration, EventPublisher, Registration, RelayLimits, SendRequest, SendResult } from './relay-types.js';
 
@@ -90,15 +89,7 @@ export class RelayService {
     const entry = this.entry(connectionId);
     const { principal } = entry;
     if (entry.agent) throw new RelayError('already_registered', 'this connection is already registered');
-    if (request.agentId.toLowerCase() === RELAY_SYSTEM_SENDER_ID) {
-      throw new RelayError('forbidden', 'this agent id is reserved for the relay', { field: '/agentId' });
-    }
-    if (principal.agentId !== null && principal.agentId.toLowerCase() !== request.agentId.toLowerCase()) {
-      throw new RelayError('forbidden', 'the token is bound to another agent id', { field: '/agentId' });
-    }
-    if (principal.role !== null && principal.role !== request.role) {
-      throw new RelayError('forbidden', 'the token is bound to another role', { field: '/role' });
-    }
+    assertMayRegister(principal, request.agentId, request.role);
     const agent: AgentDescriptor = {
       agentId: request.agentId,
       role: request.role,

@@ -23,11 +23,14 @@ export interface HubConnectionOptions {
   skipNegotiation?: boolean;
   /** withAutomaticReconnect with these delays; no reconnect when absent. */
   reconnectDelaysMs?: number[];
+  /** More query parameters of the hub URL (`agentId=…&messageFormat=string`), without a leading `&`. */
+  query?: string;
 }
 
 /** The hub URL a moved agent uses: only this changes from the old relay's configuration. */
 export function hubUrl(gateway: TestGateway, options: HubConnectionOptions = {}): string {
-  return options.noChannelParam ? `${gateway.httpUrl}/agentHub` : `${gateway.httpUrl}/agentHub?channel=${options.channel ?? 'alpha'}`;
+  const params = [options.noChannelParam ? undefined : `channel=${options.channel ?? 'alpha'}`, options.query].filter(Boolean);
+  return `${gateway.httpUrl}/agentHub${params.length ? `?${params.join('&')}` : ''}`;
 }
 
 /** A HubConnection built as existing agents build theirs (not started). */
@@ -88,7 +91,7 @@ export interface RawHubSocket {
   nextRecord(match: (record: string) => boolean): Promise<string>;
 }
 
-/** Opens `/agentHub` with plain `ws` (no handshake sent); rejects with the HTTP status of a refused upgrade. */
+/** Opens `/agentHub` with plain `ws` (no handshake sent); rejects with the HTTP status and JSON body of a refused upgrade. */
 export function openRawHub(gateway: TestGateway, options: { query?: string; token?: string } = {}): Promise<RawHubSocket> {
   const url = `${gateway.httpUrl.replace(/^http/, 'ws')}/agentHub?${options.query ?? 'channel=alpha'}`;
   const ws = new WebSocket(url, { headers: { authorization: `Bearer ${options.token ?? TEST_TOKENS.alpha}` } });
@@ -111,8 +114,14 @@ export function openRawHub(gateway: TestGateway, options: { query?: string; toke
   );
   return new Promise((resolve, reject) => {
     ws.once('unexpected-response', (_request, response) => {
-      reject(Object.assign(new Error(`upgrade refused with ${response.statusCode}`), { status: response.statusCode }));
-      ws.terminate();
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.once('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const body = text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : text;
+        reject(Object.assign(new Error(`upgrade refused with ${response.statusCode}`), { status: response.statusCode, body }));
+        ws.terminate();
+      });
     });
     ws.once('error', reject);
     ws.once('open', () =>

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Envelope } from '@coorchat/shared';
 import { waitFor } from '@coorchat/shared/testing';
@@ -65,6 +66,27 @@ describe('SignalR GetMessageHistory', () => {
       return page.length > 0 ? page : null;
     });
     expect(betaHistory.map((m) => m.payload)).toEqual([{ other: true }]);
+  });
+
+  it('returns JSON strings of the envelopes to a messageFormat=string connection (registered by its URL)', async () => {
+    const agentId = randomUUID();
+    const legacy = buildHubConnection(gateway, { query: `agentId=${agentId}&role=developer&messageFormat=string` });
+    await legacy.start();
+    try {
+      const sent = (await legacy.invoke('SendMessage', { messageType: 'status_query', payload: { legacy: true } })) as { id: string };
+      const page = await waitFor(
+        async () => {
+          const messages = (await legacy.invoke('GetMessageHistory', 100)) as unknown[];
+          return messages.some((m) => typeof m === 'string' && (JSON.parse(m) as Envelope).id === sent.id) ? messages : null;
+        },
+        { description: 'the stored message as a string' },
+      );
+      expect(page.every((m) => typeof m === 'string')).toBe(true);
+      const stored = page.map((m) => JSON.parse(m as string) as Envelope).find((m) => m.id === sent.id);
+      expect(stored).toMatchObject({ senderId: agentId, payload: { legacy: true } });
+    } finally {
+      await legacy.stop();
+    }
   });
 
   it('refuses bad arguments and unregistered callers with completion errors', async () => {

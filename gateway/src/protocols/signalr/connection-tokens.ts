@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { RelayError } from '@coorchat/shared';
 import type { Principal } from '../../core/principal.js';
+import type { HubUrlOptions } from './hub-url-options.js';
 
 /** How long a negotiated connection token stays usable: clients connect right after negotiating. */
 export const CONNECTION_TOKEN_TTL_MS = 15_000;
@@ -12,6 +13,8 @@ export interface NegotiatedConnection {
   connectionId: string;
   /** Who negotiated: only the same principal may connect with the token. */
   principal: Principal;
+  /** The compatibility options of the negotiate URL: they hold for the connection. */
+  options: HubUrlOptions;
 }
 
 interface Pending extends NegotiatedConnection {
@@ -57,7 +60,8 @@ export class ConnectionTokenStore {
     const entry = this.pending.get(token);
     if (!entry) return null;
     this.pending.delete(token);
-    return { connectionId: entry.connectionId, principal: entry.principal };
+    const { expiresAt: _expiresAt, ...connection } = entry;
+    return connection;
   }
 
   private purge(): void {

@@ -4,9 +4,10 @@
  * protocol serialises them).
  */
 import { isRelayError, RelayError, type ConnectedAgent, type Envelope, type PresenceEvent, type StoredMessage } from '@coorchat/shared';
-import type { DeliveryBody } from '../../core/connection.js';
+import type { DeliveryBody, DeliveryEncoder } from '../../core/connection.js';
 import { textFrame } from '../native/frame-writer.js';
 import { invocationRecord } from './hub-protocol.js';
+import type { MessageFormat } from './hub-url-options.js';
 
 export const CLIENT_EVENTS = {
   receiveMessage: 'ReceiveMessage',
@@ -109,4 +110,23 @@ export function deliveryEvent(body: DeliveryBody): [ClientEvent, unknown] {
 export function encodeHubDelivery(body: DeliveryBody): Buffer {
   const [target, argument] = deliveryEvent(body);
   return textFrame(invocationRecord(target, [argument]));
+}
+
+/**
+ * Delivery encoder for `messageFormat=string` connections: ReceiveMessage carries the envelope as a
+ * JSON string (old agents `JSON.parse` it). A distinct encoder, so each format is built once per event.
+ */
+export function encodeHubDeliveryAsString(body: DeliveryBody): Buffer {
+  if (body.kind !== 'message') return encodeHubDelivery(body);
+  return textFrame(invocationRecord(CLIENT_EVENTS.receiveMessage, [JSON.stringify(body.event.message)]));
+}
+
+/** The delivery encoder of a connection's message format (presence events are objects in both). */
+export function hubDeliveryEncoder(format: MessageFormat, body: DeliveryBody): DeliveryEncoder<Buffer> {
+  return format === 'string' && body.kind === 'message' ? encodeHubDeliveryAsString : encodeHubDelivery;
+}
+
+/** An envelope as a connection of `format` receives it. */
+export function formatEnvelope(format: MessageFormat, envelope: Envelope): Envelope | string {
+  return format === 'string' ? JSON.stringify(envelope) : envelope;
 }

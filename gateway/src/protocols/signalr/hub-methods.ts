@@ -4,9 +4,10 @@
  * `invoke` resolves with what the old relay only sent as a client event.
  */
 import { QUERY_LIMIT_MAX, RelayError, type QueryParams } from '@coorchat/shared';
-import type { RelayService } from '../../core/relay-service.js';
+import type { AgentRegistration, Registration, RelayService } from '../../core/relay-service.js';
 import type { QueryClient } from '../../queries/query-client.js';
-import { agentStatus, CLIENT_EVENTS, messageError, storedEnvelope, type ClientEvent, type HeartbeatAck } from './hub-events.js';
+import { agentStatus, CLIENT_EVENTS, formatEnvelope, messageError, storedEnvelope, type ClientEvent, type HeartbeatAck } from './hub-events.js';
+import type { MessageFormat } from './hub-url-options.js';
 import { toOutboundMessage, toRegistration } from './legacy-message.js';
 
 /** What a method call may use: the caller's connection and a way to send it client events. */
@@ -14,6 +15,10 @@ export interface HubCall {
   readonly connectionId: string;
   readonly relay: RelayService;
   readonly queries: QueryClient;
+  /** How envelopes are returned (the hub URL's `messageFormat`). */
+  readonly messageFormat: MessageFormat;
+  /** The registration done for the hub URL's `agentId`/`role`, when `request` names the same agent and role. */
+  registeredByUrl(request: AgentRegistration): Registration | undefined;
   emit(event: ClientEvent, argument: unknown): void;
 }
 
@@ -84,7 +89,11 @@ const METHODS: HubMethod[] = [
     minArgs: 2,
     maxArgs: 3,
     sendsMessage: false,
-    invoke: (call, [agentId, role, metadata]) => call.relay.register(call.connectionId, toRegistration(agentId, role, metadata)),
+    invoke(call, [agentId, role, metadata]) {
+      const request = toRegistration(agentId, role, metadata);
+      // An agent registered by its hub URL may still register itself, as it did on the old relay.
+      return call.registeredByUrl(request) ?? call.relay.register(call.connectionId, request);
+    },
   },
   {
     name: 'SendMessage',
@@ -152,7 +161,7 @@ const METHODS: HubMethod[] = [
       // The channel is the registered connection's (its token's), never an argument.
       const channel = call.relay.registeredChannel(call.connectionId);
       const { messages } = await call.queries.query('history', channel, historyParams(limit, before));
-      return messages.map(storedEnvelope);
+      return messages.map((stored) => formatEnvelope(call.messageFormat, storedEnvelope(stored)));
     },
   },
 ];

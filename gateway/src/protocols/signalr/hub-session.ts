@@ -3,11 +3,11 @@ import type WebSocket from 'ws';
 import { CLOSE_CODES, isRelayError, RelayError } from '@coorchat/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Delivery, RelayConnection } from '../../core/connection.js';
-import type { RelayService } from '../../core/relay-service.js';
+import type { AgentRegistration, Registration, RelayService } from '../../core/relay-service.js';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
 import type { QueryClient } from '../../queries/query-client.js';
 import { SocketWriter } from '../socket-writer.js';
-import { CLIENT_EVENTS, encodeHubDelivery, messageError, type ClientEvent } from './hub-events.js';
+import { CLIENT_EVENTS, hubDeliveryEncoder, messageError, type ClientEvent } from './hub-events.js';
 import { hubMethod, type HubCall, type HubMethod } from './hub-methods.js';
 import {
   closeRecord,
@@ -23,6 +23,7 @@ import {
   SUPPORTED_JSON_VERSIONS,
   type InvocationMessage,
 } from './hub-protocol.js';
+import { DEFAULT_HUB_URL_OPTIONS, type HubUrlOptions } from './hub-url-options.js';
 import type { KeepAlive, KeepAliveTarget } from './keep-alive.js';
 
 /**
@@ -66,6 +67,8 @@ export class HubSession implements RelayConnection, KeepAliveTarget {
   private readonly queue: InvocationMessage[] = [];
   private invoking = false;
   private readonly call: HubCall;
+  /** The registration done for the hub URL's `agentId`/`role`. */
+  private urlRegistration: Registration | undefined;
 
   constructor(
     readonly id: string,
@@ -73,11 +76,19 @@ export class HubSession implements RelayConnection, KeepAliveTarget {
     /** The upgraded TCP socket under `ws`, for pre-built delivery frames. */
     socket: Duplex,
     private readonly deps: HubSessionDeps,
+    private readonly options: HubUrlOptions = DEFAULT_HUB_URL_OPTIONS,
   ) {
     this.writer = new SocketWriter(ws, socket);
     this.reader = new RecordReader(deps.maxRecordChars);
     this.lastWriteTick = deps.keepAlive.tick;
-    this.call = { connectionId: id, relay: deps.relay, queries: deps.queries, emit: (event, argument) => this.emit(event, argument) };
+    this.call = {
+      connectionId: id,
+      relay: deps.relay,
+      queries: deps.queries,
+      messageFormat: options.messageFormat,
+      registeredByUrl: (request) => this.registeredByUrl(request),
+      emit: (event, argument) => this.emit(event, argument),
+    };
   }
 
   get bufferedAmount(): number {
@@ -86,7 +97,7 @@ export class HubSession implements RelayConnection, KeepAliveTarget {
 
   deliver(delivery: Delivery): void {
     if (this.state !== 'open') return;
-    if (this.writer.writeFrame(delivery.encoded(encodeHubDelivery))) this.lastWriteTick = this.deps.keepAlive.tick;
+    if (this.writer.writeFrame(delivery.encoded(hubDeliveryEncoder(this.options.messageFormat, delivery.body)))) this.lastWriteTick = this.deps.keepAlive.tick;
   }
 
   close(code: number, reason: string): void {
@@ -143,6 +154,34 @@ export class HubSession implements RelayConnection, KeepAliveTarget {
     this.deps.metrics.frameIn('hub:handshake');
     this.write(HANDSHAKE_OK_RECORD);
     this.state = 'open';
+    const { registration } = this.options;
+    if (registration) {
+      // First in the invocation queue: what the client sends right after the handshake waits for it.
+      this.invoking = true;
+      void this.registerFromUrl(registration);
+    }
+  }
+
+  /** Registers as the hub URL asked; a failure closes the connection, naming it. Never throws. */
+  private async registerFromUrl(request: AgentRegistration): Promise<void> {
+    try {
+      this.urlRegistration = await this.deps.relay.register(this.id, request);
+      this.deps.metrics.frameIn('hub:url_registration');
+    } catch (error) {
+      const relayError = isRelayError(error) ? error : new RelayError('internal', 'internal error');
+      if (relayError.code === 'internal') this.deps.log.error({ err: error, connectionId: this.id }, 'registration from the hub URL failed');
+      this.deps.metrics.error(relayError.code);
+      // Retryable failures (the bus unavailable) let automatic reconnect try again.
+      const code = relayError.retryable ? CLOSE_CODES.internalError : CLOSE_CODES.policyViolation;
+      if (this.state === 'open') this.close(code, `registration from the hub URL failed: ${completionError(relayError)}`);
+    }
+    await this.runQueue();
+  }
+
+  private registeredByUrl(request: AgentRegistration): Registration | undefined {
+    const asked = this.options.registration;
+    if (!this.urlRegistration || !asked) return undefined;
+    return asked.agentId.toLowerCase() === request.agentId.toLowerCase() && asked.role === request.role ? this.urlRegistration : undefined;
   }
 
   private handle(record: string): void {

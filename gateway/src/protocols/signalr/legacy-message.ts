@@ -104,21 +104,29 @@ export function toOutboundMessage(input: unknown, options: { recipientId?: strin
 }
 
 /**
- * RegisterAgent's `(agentId, role, metadata?)` as a registration: `metadata.platform`,
- * `.environment` and `.capabilities` fill the agent descriptor. Throws RelayError `invalid_frame`.
+ * Registration fields validated as a native `register` frame is. Throws RelayError `invalid_frame`
+ * whose field (also in its message) is the frame's pointer passed through `rename`.
  */
-export function toRegistration(agentId: unknown, role: unknown, metadata: unknown): AgentRegistration {
-  const frame: PlainObject = { type: 'register', agentId, role };
-  if (!isBlank(metadata)) {
-    if (!isPlainObject(metadata)) throw new RelayError('invalid_frame', '/metadata must be an object', { field: '/metadata' });
-    for (const key of METADATA_FIELDS) if (!isBlank(metadata[key])) frame[key] = metadata[key];
-  }
-  const result = validateClientFrame(frame);
+export function validRegistration(fields: Record<string, unknown>, rename: (field: string) => string = (field) => field): AgentRegistration {
+  const result = validateClientFrame({ type: 'register', ...fields });
   if (!result.ok) {
-    const inMetadata = METADATA_FIELDS.some((key) => result.field === `/${key}` || result.field.startsWith(`/${key}/`));
-    const field = inMetadata ? `/metadata${result.field}` : result.field;
+    const field = rename(result.field);
     throw new RelayError('invalid_frame', result.message.replace(result.field, field), { field });
   }
   const { type: _type, ref: _ref, ...registration } = result.value as RegisterFrame;
   return registration;
+}
+
+/**
+ * RegisterAgent's `(agentId, role, metadata?)` as a registration: `metadata.platform`,
+ * `.environment` and `.capabilities` fill the agent descriptor. Throws RelayError `invalid_frame`.
+ */
+export function toRegistration(agentId: unknown, role: unknown, metadata: unknown): AgentRegistration {
+  const fields: PlainObject = { agentId, role };
+  if (!isBlank(metadata)) {
+    if (!isPlainObject(metadata)) throw new RelayError('invalid_frame', '/metadata must be an object', { field: '/metadata' });
+    for (const key of METADATA_FIELDS) if (!isBlank(metadata[key])) fields[key] = metadata[key];
+  }
+  const inMetadata = (field: string) => METADATA_FIELDS.some((key) => field === `/${key}` || field.startsWith(`/${key}/`));
+  return validRegistration(fields, (field) => (inMetadata(field) ? `/metadata${field}` : field));
 }

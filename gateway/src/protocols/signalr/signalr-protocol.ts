@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RelayError } from '@coorchat/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preValidationHookHandler } from 'fastify';
+import { assertMayRegister } from '../../core/principal.js';
 import type { RelayService } from '../../core/relay-service.js';
 import { sendError } from '../../http/http-errors.js';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
@@ -8,6 +9,7 @@ import type { QueryClient } from '../../queries/query-client.js';
 import { admissionHook } from '../websocket-support.js';
 import { CONNECTION_TOKEN_TTL_MS, ConnectionTokenStore, samePrincipal } from './connection-tokens.js';
 import { HubSession } from './hub-session.js';
+import { parseHubUrlOptions, type HubUrlOptions } from './hub-url-options.js';
 import { KeepAlive, KEEP_ALIVE_INTERVAL_MS } from './keep-alive.js';
 
 export interface SignalRProtocolOptions {
@@ -41,20 +43,28 @@ function queryString(request: FastifyRequest, name: string): string | undefined 
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The URL's compatibility options, valid and allowed for the caller; throws RelayError (400/403). */
+function urlOptions(request: FastifyRequest): HubUrlOptions {
+  const options = parseHubUrlOptions(request.query as Record<string, unknown> | null | undefined);
+  // Refused before the upgrade rather than by a registration failing after the handshake.
+  if (options.registration) assertMayRegister(request.principal!, options.registration.agentId, options.registration.role);
+  return options;
+}
+
 /**
  * The ASP.NET Core SignalR hub protocol (JSON over WebSockets) beside the native one, on the same
  * relay: `POST <path>/negotiate` hands out a one-time connection token bound to the caller's
- * principal; the WebSocket at `<path>?id=<token>` (or without `id`, for clients that skip
- * negotiation) is authenticated, checked against the token and admitted before the upgrade.
- * Needs registerWebSocketSupport.
+ * principal and the URL's compatibility options; the WebSocket at `<path>?id=<token>` (or without
+ * `id`, for clients that skip negotiation, with the options of its own URL) is authenticated,
+ * checked against the token and admitted before the upgrade. Needs registerWebSocketSupport.
  */
 export function registerSignalRProtocol(app: FastifyInstance, options: SignalRProtocolOptions): void {
   const { relay, queries, metrics, authenticate } = options;
   const path = options.path ?? '/agentHub';
   const tokens = new ConnectionTokenStore({ ttlMs: options.connectionTokenTtlMs ?? CONNECTION_TOKEN_TTL_MS, maxPending: options.maxPendingConnections });
   const keepAlive = new KeepAlive(options.keepAliveIntervalMs ?? KEEP_ALIVE_INTERVAL_MS);
-  /** Connection ids announced by negotiate, per upgrade request that redeemed a token. */
-  const negotiated = new WeakMap<FastifyRequest, string>();
+  /** What each accepted upgrade request becomes: its connection id and options. */
+  const accepted = new WeakMap<FastifyRequest, { connectionId: string; options: HubUrlOptions }>();
   keepAlive.start();
   app.addHook('onClose', async () => keepAlive.stop());
 
@@ -67,7 +77,7 @@ export function registerSignalRProtocol(app: FastifyInstance, options: SignalRPr
       const connectionId = randomUUID();
       let connectionToken: string;
       try {
-        connectionToken = tokens.issue({ connectionId, principal: request.principal! });
+        connectionToken = tokens.issue({ connectionId, principal: request.principal!, options: urlOptions(request) });
       } catch (error) {
         return sendError(reply, error);
       }
@@ -77,22 +87,35 @@ export function registerSignalRProtocol(app: FastifyInstance, options: SignalRPr
     });
   });
 
-  /** Before the upgrade: a connection token must be known, unused, unexpired, and the caller's own. */
-  async function redeemToken(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  /**
+   * Before the upgrade: the URL's options must be valid; a connection token must be known, unused,
+   * unexpired, and the caller's own — its negotiated options then hold.
+   */
+  async function acceptConnection(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    let options: HubUrlOptions;
+    try {
+      options = urlOptions(request);
+    } catch (error) {
+      return sendError(reply, error);
+    }
     const token = queryString(request, 'id');
-    if (token === undefined) return undefined;
+    if (token === undefined) {
+      accepted.set(request, { connectionId: randomUUID(), options });
+      return undefined;
+    }
     const connection = tokens.take(token);
     if (!connection) return sendError(reply, new RelayError('not_found', 'unknown, expired or already used connection token; negotiate again'));
     if (!samePrincipal(connection.principal, request.principal!)) {
       return sendError(reply, new RelayError('forbidden', 'the connection token was negotiated with other credentials'));
     }
-    negotiated.set(request, connection.connectionId);
+    accepted.set(request, { connectionId: connection.connectionId, options: connection.options });
     return undefined;
   }
 
   const deps = { relay, queries, metrics, keepAlive, log: app.log, maxRecordChars: options.maxFrameBytes };
-  app.get(path, { websocket: true, preValidation: [authenticate, redeemToken, admissionHook(relay)] }, (socket, request) => {
-    const session = new HubSession(negotiated.get(request) ?? randomUUID(), socket, request.raw.socket, deps);
+  app.get(path, { websocket: true, preValidation: [authenticate, acceptConnection, admissionHook(relay)] }, (socket, request) => {
+    const { connectionId, options } = accepted.get(request)!;
+    const session = new HubSession(connectionId, socket, request.raw.socket, deps, options);
     relay.open(session, request.principal!);
     keepAlive.add(session);
     socket.on('message', (data: Buffer, isBinary: boolean) => session.receive(data, isBinary));

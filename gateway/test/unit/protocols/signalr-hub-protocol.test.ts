@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { MessageEvent, PresenceEvent } from '@coorchat/shared';
 import { Delivery } from '../../../src/core/connection.js';
-import { encodeHubDelivery } from '../../../src/protocols/signalr/hub-events.js';
+import { encodeHubDelivery, hubDeliveryEncoder } from '../../../src/protocols/signalr/hub-events.js';
 import {
   closeRecord,
   completionErrorRecord,
@@ -122,6 +122,17 @@ describe('encodeHubDelivery', () => {
     const text = framePayload(frame);
     expect(text.endsWith(RS)).toBe(true);
     expect(JSON.parse(text.slice(0, -1))).toEqual({ type: 1, target: 'ReceiveMessage', arguments: [message.message] });
+  });
+
+  it('builds the messageFormat=string frame (envelope as a JSON string) once too, beside the object one', () => {
+    const delivery = new Delivery({ kind: 'message', seq: 3, event: message });
+    const asString = delivery.encoded(hubDeliveryEncoder('string', delivery.body));
+    expect(delivery.encoded(hubDeliveryEncoder('string', delivery.body))).toBe(asString);
+    const asObject = delivery.encoded(hubDeliveryEncoder('object', delivery.body));
+    expect(asObject).not.toBe(asString);
+    expect(delivery.encoded(encodeHubDelivery)).toBe(asObject);
+    const record = JSON.parse(framePayload(asString).slice(0, -1)) as { target: string; arguments: unknown[] };
+    expect(record).toEqual({ type: 1, target: 'ReceiveMessage', arguments: [JSON.stringify(message.message)] });
   });
 
   it('turns presence into AgentConnected / AgentDisconnected', () => {
