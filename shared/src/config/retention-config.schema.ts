@@ -31,8 +31,8 @@ export const RetentionEnv = Type.Object({
   RETENTION_BATCH_PAUSE_MS: Type.Integer({
     minimum: 0,
     maximum: 60_000,
-    default: 0,
-    description: 'Pause between two batches, to leave I/O to the ingest path',
+    default: 250,
+    description: 'Pause between two batches, leaving CPU and I/O to the ingest path (0: purge at full speed)',
   }),
   RETENTION_PURGE_TASKS: Type.Boolean({
     default: false,

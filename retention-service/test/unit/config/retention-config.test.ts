@@ -12,7 +12,7 @@ describe('loadRetentionConfig', () => {
       timezone: 'UTC',
       retentionDays: 30,
       batchSize: 10_000,
-      batchPauseMs: 0,
+      batchPauseMs: 250,
       purgeTasks: false,
     });
   });
