@@ -16,35 +16,46 @@ export class BatchCollector<T> {
   }
 
   /** The next batch; empty when the iterator ended or `signal` aborted before a first item. */
-  async next(max: number, maxWaitMs: number, signal: AbortSignal): Promise<T[]> {
-    const batch: T[] = [];
-    // One short-lived waiter per call: racing a long-lived promise would pile up reactions on it.
-    let wake: (reason: 'aborted' | 'timeout') => void = () => undefined;
-    const woken = new Promise<'aborted' | 'timeout'>((resolve) => (wake = resolve));
-    const onAbort = () => {
-      if (batch.length === 0) wake('aborted');
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) onAbort();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      while (batch.length < max && !this.done) {
-        this.pending ??= this.advance();
-        const result = await Promise.race([this.pending, woken]);
-        if (result === 'aborted' || result === 'timeout') break;
+  next(max: number, maxWaitMs: number, signal: AbortSignal): Promise<T[]> {
+    // Driven by callbacks rather than one `Promise.race` + `await` per item: at ~20k items/s the
+    // per-item promises (each also seen by async hooks) were a visible share of the CPU.
+    return new Promise((resolve) => {
+      const batch: T[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(batch);
+      };
+      const onAbort = () => {
+        if (batch.length === 0) finish();
+      };
+      // A result arriving after `finish` stays in `pending` for the next call.
+      const onResult = (result: IteratorResult<T>) => {
+        if (finished) return;
         this.pending = null;
         if (result.done) {
           this.done = true;
-          break;
+          finish();
+          return;
         }
         batch.push(result.value);
-        if (batch.length === 1) timer = setTimeout(() => wake('timeout'), maxWaitMs);
-      }
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    }
-    return batch;
+        if (batch.length === 1) timer = setTimeout(finish, maxWaitMs);
+        if (batch.length >= max) finish();
+        else pull();
+      };
+      const pull = () => {
+        this.pending ??= this.advance();
+        void this.pending.then(onResult);
+      };
+      if (this.done || max < 1) return resolve(batch);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort();
+      if (!finished) pull();
+    });
   }
 
   /** The iterator's next result; a throwing iterator counts as ended (the error is kept). */

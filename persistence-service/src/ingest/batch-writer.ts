@@ -30,12 +30,14 @@ export interface PreparedBatch {
 export function prepareBatch(events: readonly DecodedEvent[]): PreparedBatch {
   const messages: SequencedMessage[] = [];
   const presence: PresenceEvent[] = [];
+  const channels = new Set<string>();
   for (const { seq, event } of events) {
+    channels.add(event.channel);
     if (event.kind === 'message') messages.push({ seq, event });
     else presence.push(event);
   }
   return {
-    channels: [...new Set(events.map((e) => e.event.channel))],
+    channels: [...channels],
     messages: prepareMessages(messages),
     messageCount: messages.length,
     presence,

@@ -9,6 +9,34 @@ export type ValidationResult<T> =
   | { ok: true; value: T }
   | { ok: false; field: string; message: string };
 
+// RFC 3339 date-time with a time zone, as strict as ajv-formats' "full" mode (real calendar days,
+// hours 00–23, leap second only at 23:59:60 UTC) but one regex and a few comparisons: full mode's
+// split + two regexes cost ~1 µs per field, and every bus event carries two or three of them.
+const DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)[Tt\s](\d\d):(\d\d):(\d\d)(?:\.\d+)?(?:[Zz]|([+-])(\d\d)(?::?(\d\d))?)$/;
+const DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+export function isDateTime(value: string): boolean {
+  const m = DATE_TIME.exec(value);
+  if (!m) return false;
+  const year = +m[1]!;
+  const month = +m[2]!;
+  const day = +m[3]!;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (month < 1 || month > 12 || day < 1 || day > DAYS[month]! + (leap ? 1 : 0)) return false;
+  const hr = +m[4]!;
+  const min = +m[5]!;
+  const sec = +m[6]!;
+  const tzSign = m[7] === '-' ? -1 : 1;
+  const tzH = +(m[8] ?? 0);
+  const tzM = +(m[9] ?? 0);
+  if (tzH > 23 || tzM > 59) return false;
+  if (hr <= 23 && min <= 59 && sec < 60) return true;
+  // Leap second: 23:59:60 in UTC.
+  const utcMin = min - tzM * tzSign;
+  const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
+  return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec === 60;
+}
+
 function createAjv(options: { coerceTypes?: boolean } = {}): Ajv {
   const ajv = new Ajv({
     allErrors: false,
@@ -16,7 +44,8 @@ function createAjv(options: { coerceTypes?: boolean } = {}): Ajv {
     useDefaults: true,
     coerceTypes: options.coerceTypes ?? false,
   });
-  addFormats(ajv, ['uuid', 'date-time', 'uri', 'email']);
+  addFormats(ajv, ['uuid', 'uri', 'email']);
+  ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
   return ajv;
 }
 

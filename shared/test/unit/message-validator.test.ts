@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSubjects, validateBusEvent, validateEnvelope, validateOutboundMessage } from '@coorchat/shared';
+import { isDateTime } from '../../src/protocol/validator.js';
 
 const uuid = () => crypto.randomUUID();
 
@@ -49,5 +50,14 @@ describe('createSubjects', () => {
     expect(s.message('team-a')).toBe('t1.relay.msg.team-a');
     expect(() => s.message('a.b')).toThrow(/invalid channel/);
     expect(() => createSubjects('bad prefix')).toThrow();
+  });
+});
+
+describe('date-time format', () => {
+  it('accepts RFC 3339 date-times with a zone and rejects impossible dates and times', () => {
+    const valid = ['2026-12-04T21:41:09.123Z', '2024-02-29T10:00:00z', '2024-04-30 10:00:00+05:30', '2024-04-30T23:59:60Z', '2024-04-30T22:59:60-01:00'];
+    const invalid = ['2023-02-29T10:00:00Z', '2024-04-31T00:00:00Z', '2024-13-01T00:00:00Z', '2024-04-30T24:00:00Z', '2024-04-30T10:60:00Z', '2024-04-30T10:00:00', '2024-04-30T10:00:00+24:00', '2024-04-30T10:00:60Z', '2024-04-30'];
+    expect(valid.filter((v) => !isDateTime(v))).toEqual([]);
+    expect(invalid.filter((v) => isDateTime(v))).toEqual([]);
   });
 });
