@@ -1,29 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { RelayError, type MessageEvent } from '@coorchat/shared';
+import { RelayError } from '@coorchat/shared';
 import { Delivery } from '../../../src/core/connection.js';
+import { sampleMessageEvent } from '../../helpers/sample-events.js';
 import { decodeClientFrame, encodeDelivery, errorFrame } from '../../../src/protocols/native/frame-codec.js';
 
-const event = (): MessageEvent => ({
-  kind: 'message',
-  channel: 'c',
-  gatewayId: 'g',
-  receivedAt: new Date().toISOString(),
-  recipientRole: null,
-  message: {
-    id: randomUUID(),
-    protocolVersion: '1.0',
-    messageType: 'status_query',
-    senderId: randomUUID(),
-    recipientId: null,
-    taskId: null,
-    priority: 5,
-    timestamp: new Date().toISOString(),
-    correlationId: null,
-    payload: { text: 'é'.repeat(200) },
-  },
-});
+const event = () => sampleMessageEvent(200);
 
 describe('decodeClientFrame', () => {
   it('decodes a valid frame', () => {

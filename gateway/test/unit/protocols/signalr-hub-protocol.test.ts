@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { MessageEvent, PresenceEvent } from '@coorchat/shared';
+import type { PresenceEvent } from '@coorchat/shared';
 import { Delivery } from '../../../src/core/connection.js';
+import { sampleMessageEvent } from '../../helpers/sample-events.js';
 import { encodeHubDelivery, hubDeliveryEncoder } from '../../../src/protocols/signalr/hub-events.js';
 import {
   closeRecord,
@@ -95,25 +96,7 @@ describe('server records', () => {
 });
 
 describe('encodeHubDelivery', () => {
-  const message: MessageEvent = {
-    kind: 'message',
-    channel: 'c',
-    gatewayId: 'g',
-    receivedAt: new Date().toISOString(),
-    recipientRole: null,
-    message: {
-      id: randomUUID(),
-      protocolVersion: '1.0',
-      messageType: 'status_query',
-      senderId: randomUUID(),
-      recipientId: null,
-      taskId: null,
-      priority: 5,
-      timestamp: new Date().toISOString(),
-      correlationId: null,
-      payload: { text: 'é'.repeat(300) },
-    },
-  };
+  const message = sampleMessageEvent(300);
 
   it('builds the ReceiveMessage frame once per delivery, shared by every recipient', () => {
     const delivery = new Delivery({ kind: 'message', seq: 3, event: message });
